@@ -33,6 +33,8 @@ export const ENV_DOCS: ReadonlyArray<{ readonly name: string; readonly default: 
   { name: 'DIALPAD_RETRY_MAX_MS', default: '60000', doc: 'Cap of one retry backoff (a Retry-After header is honoured even when longer).' },
   { name: 'DIALPAD_MIDNIGHT_GUARD_SECONDS', default: '300', doc: 'An export POST is held back this long on each side of local midnight, so days_ago cannot point at the wrong dates.' },
   { name: 'DIALPAD_SYNC_LOOKBACK_DAYS', default: '3', doc: 'An incremental sync re-reads this many days before its watermark, so late rows land.' },
+  { name: 'DIALPAD_SYNC_INITIAL_DAYS', default: '7', doc: 'A stream with no watermark yet: the first sync reads this many days back.' },
+  { name: 'DIALPAD_ETL_CONCURRENCY', default: '4', doc: 'Export windows worked on at once (polling overlaps; the POST budget is separate).' },
   { name: 'DIALPAD_ETL_COPY_PARALLELISM', default: '2', doc: 'Parallel COPY streams per export load.' },
   { name: 'DIALPAD_ETL_LOG_LEVEL', default: 'info', doc: 'pino level: trace, debug, info, warn, error, fatal, silent.' },
 ];
@@ -68,6 +70,8 @@ export interface Config {
   readonly retry: RetryConfig;
   readonly midnightGuardSeconds: number;
   readonly lookbackDays: number;
+  readonly initialDays: number;
+  readonly concurrency: number;
   readonly copyParallelism: number;
   readonly logLevel: string;
 }
@@ -96,6 +100,8 @@ const EnvSchema = z.object({
   DIALPAD_RETRY_MAX_MS: nonNegInt(60_000),
   DIALPAD_MIDNIGHT_GUARD_SECONDS: nonNegInt(300),
   DIALPAD_SYNC_LOOKBACK_DAYS: nonNegInt(3),
+  DIALPAD_SYNC_INITIAL_DAYS: posInt(7),
+  DIALPAD_ETL_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   DIALPAD_ETL_COPY_PARALLELISM: z.coerce.number().int().min(1).max(8).default(2),
   DIALPAD_ETL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -150,6 +156,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     retry: Object.freeze({ maxAttempts: e.DIALPAD_RETRY_MAX_ATTEMPTS, baseMs: e.DIALPAD_RETRY_BASE_MS, maxMs: e.DIALPAD_RETRY_MAX_MS }),
     midnightGuardSeconds: e.DIALPAD_MIDNIGHT_GUARD_SECONDS,
     lookbackDays: e.DIALPAD_SYNC_LOOKBACK_DAYS,
+    initialDays: e.DIALPAD_SYNC_INITIAL_DAYS,
+    concurrency: e.DIALPAD_ETL_CONCURRENCY,
     copyParallelism: e.DIALPAD_ETL_COPY_PARALLELISM,
     logLevel: e.DIALPAD_ETL_LOG_LEVEL,
   });

@@ -39,7 +39,8 @@ export function createLogger(opts: LoggerOptions): Logger {
     // Error messages and stacks may quote a URL or header; scrub the key and any signed query string out of them.
     serializers: {
       err: (err: unknown) => {
-        const e = pino.stdSerializers.err(err as Error);
+        if (!(err instanceof Error)) return typeof err === 'string' ? scrub(redactSignedUrls(err)) : err;
+        const e = pino.stdSerializers.err(err);
         return { ...e, message: scrub(redactSignedUrls(e.message ?? '')), stack: scrub(redactSignedUrls(e.stack ?? '')) };
       },
     },

@@ -4,7 +4,7 @@
  * Retry-After when Dialpad sends one (it is undocumented, so it may be absent). Every attempt first takes a token
  * from the injected RateLimiter: budgeting is proactive, a 429 means our budget was wrong.
  */
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { RetryConfig } from '../config.js';
@@ -162,40 +162,42 @@ export function createDialpadClient(cfg: DialpadClientConfig): DialpadClient {
       });
     }
     const expected = Number(res.headers.get('content-length') ?? NaN);
-    let received = 0;
-    let idle: NodeJS.Timeout | undefined;
-    const guard = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        received += chunk.length;
-        armIdle();
-        cb(null, chunk);
-      },
-      flush(cb) {
-        clearTimeout(idle);
-        signal?.removeEventListener('abort', onAbort);
-        if (Number.isFinite(expected) && received !== expected) {
-          cb(new RetryableError(`download truncated: ${received} of ${expected} bytes`, { context: { reason: 'truncated' } }));
-        } else cb();
-      },
-      destroy(err, cb) {
-        clearTimeout(idle);
-        signal?.removeEventListener('abort', onAbort);
-        cb(err);
-      },
-    });
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        controller.abort();
-        guard.destroy(new RetryableError(`download stalled: no data for ${cfg.downloadIdleTimeoutMs} ms`, { context: { reason: 'stalled' } }));
-      }, cfg.downloadIdleTimeoutMs);
-    };
-    armIdle();
     const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-    body.on('error', (err) =>
-      guard.destroy(err instanceof EtlError ? err : new RetryableError(`download interrupted after ${received} bytes: ${err.message}`, { cause: err, context: { reason: 'truncated' } })),
-    );
-    return body.pipe(guard);
+    const idleMs = cfg.downloadIdleTimeoutMs;
+    // An async generator rather than pipes: errors (stall, cut-off, abort) surface exactly once, in the consumer.
+    async function* guarded(): AsyncGenerator<Buffer> {
+      let received = 0;
+      let stalled = false;
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          stalled = true;
+          controller.abort(new Error('stalled'));
+          body.destroy();
+        }, idleMs);
+      };
+      try {
+        arm();
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          arm();
+          yield chunk;
+        }
+      } catch (err) {
+        if (stalled) throw new RetryableError(`download stalled: no data for ${idleMs} ms`, { context: { reason: 'stalled' } });
+        if (signal?.aborted) throw err;
+        throw new RetryableError(`download interrupted after ${received} bytes: ${(err as Error).message}`, { cause: err, context: { reason: 'truncated' } });
+      } finally {
+        clearTimeout(idle);
+        signal?.removeEventListener('abort', onAbort);
+      }
+      if (stalled) throw new RetryableError(`download stalled: no data for ${idleMs} ms`, { context: { reason: 'stalled' } });
+      if (Number.isFinite(expected) && received !== expected) {
+        throw new RetryableError(`download truncated: ${received} of ${expected} bytes`, { context: { reason: 'truncated' } });
+      }
+    }
+    return Readable.from(guarded(), { objectMode: false });
   }
 
   return Object.freeze({ request, paginate, download });

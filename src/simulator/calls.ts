@@ -182,6 +182,264 @@ function startOf(rng: Rng, day: number, index: number, perDay: number): number {
   return day * DAY_MS + Math.floor(offset / 1000) * 1000;
 }
 
+/** Shared state while one call's legs are generated. */
+interface CallDraft {
+  readonly seed: number;
+  readonly dir: Directory;
+  readonly rng: Rng;
+  readonly day: number;
+  readonly index: number;
+  readonly startMs: number;
+  readonly ext: string;
+  readonly legs: LegDraft[];
+  readonly nextId: () => string;
+}
+
+/** What a conversation builder decided beyond its legs. */
+interface CallResult {
+  readonly outcome: ConvOutcome;
+  readonly voicemail: boolean;
+  readonly voicemailSec: number;
+  readonly callCenter: CallCenter | null;
+  readonly handled: LegDraft | null;
+}
+
+/** Call-center conversation: entry leg + agent legs (rings, answer, optional transfer). */
+function ccConversation(g: CallDraft, cc: CallCenter): CallResult {
+  const { rng, startMs, ext, legs, nextId, dir } = g;
+  let outcome: ConvOutcome;
+  let voicemail = false;
+  let voicemailSec = 0;
+  let handled: LegDraft | null = null;
+  const agents = dir.ccAgents.get(cc.id) ?? [];
+  const entryId = nextId();
+  const queuedMs = startMs + rng.int(3, 12) * 1000;
+  const entry = baseLeg({
+    callId: entryId,
+    officeId: cc.officeId,
+    startMs,
+    endedMs: startMs,
+    outcome: 'missed',
+    callCenter: cc,
+    externalNumber: ext,
+    internalNumber: cc.phone,
+    participantType: 'callcenter',
+  });
+  legs.push(entry);
+  const agentLeg = (agent: User, ringStart: number, ringSec: number, o: LegOutcome): LegDraft => {
+    const leg = baseLeg({
+      callId: nextId(),
+      officeId: agent.officeId,
+      startMs: ringStart,
+      endedMs: ringStart + ringSec * 1000,
+      outcome: o,
+      masterCallId: entryId,
+      entryPointCallId: entryId,
+      isEntry: false,
+      user: agent,
+      callCenter: cc,
+      departmentId: agent.departmentId,
+      externalNumber: ext,
+      internalNumber: agent.phone,
+      rangMs: ringStart,
+      ringSec,
+      ringOcc: 1,
+      device: pickDevice(rng),
+      participantType: 'agent',
+    });
+    legs.push(leg);
+    return leg;
+  };
+  const o = rng.next();
+  if (o < 0.03 || agents.length === 0) {
+    outcome = agents.length === 0 && o >= 0.03 ? 'missed' : 'spam';
+    entry.endedMs = startMs + rng.int(2, 8) * 1000;
+    entry.category = 'missed';
+    entry.categories = outcome === 'spam' ? 'missed,spam,inbound' : 'missed,unanswered,inbound';
+    entry.outcome = outcome === 'spam' ? 'spam' : 'missed';
+  } else if (o < 0.15) {
+    const queueSec = o < 0.07 ? rng.int(1, 9) : rng.int(10, 300);
+    outcome = queueSec < 10 ? 'short_abandoned' : 'abandoned';
+    entry.queuedMs = queuedMs;
+    entry.queuedSec = queueSec;
+    entry.queuedOcc = 1;
+    entry.endedMs = queuedMs + queueSec * 1000;
+    entry.category = 'abandoned';
+    entry.categories = outcome === 'short_abandoned' ? 'abandoned,short_abandoned,unanswered,inbound' : 'abandoned,unanswered,inbound';
+    entry.outcome = 'abandoned';
+    if (outcome === 'abandoned' && rng.chance(0.5)) {
+      // An agent was ringing when the caller gave up.
+      const ringSec = Math.min(queueSec - 2, rng.int(3, 20));
+      const leg = agentLeg(rng.pick(agents), entry.endedMs - ringSec * 1000, ringSec, 'abandoned');
+      leg.category = 'abandoned';
+      leg.categories = 'abandoned,unanswered,inbound';
+      entry.firstRangMs = leg.rangMs;
+      leg.firstRangMs = leg.rangMs;
+    }
+  } else if (o < 0.25) {
+    outcome = 'missed';
+    const queueSec = rng.int(20, 120);
+    entry.queuedMs = queuedMs;
+    entry.queuedSec = queueSec;
+    entry.queuedOcc = 1;
+    let t = queuedMs + 5000;
+    const ringers = rng.int(1, Math.min(2, agents.length));
+    const firstRang = t;
+    const base = rng.int(0, agents.length - 1);
+    for (let k = 0; k < ringers; k++) {
+      const ringSec = rng.int(15, 30);
+      const leg = agentLeg(agents[(base + k) % agents.length]!, t, ringSec, 'ring_no_answer');
+      leg.category = 'missed';
+      leg.categories = 'missed,ring_no_answer,inbound';
+      leg.firstRangMs = firstRang;
+      t += ringSec * 1000 + 1000;
+    }
+    entry.firstRangMs = firstRang;
+    voicemail = rng.chance(0.6);
+    voicemailSec = voicemail ? rng.int(10, 90) : 0;
+    entry.voicemail = voicemail;
+    entry.endedMs = Math.max(t, queuedMs + queueSec * 1000) + voicemailSec * 1000;
+    entry.category = 'missed';
+    entry.categories = voicemail ? 'missed,unanswered,voicemail,inbound' : 'missed,unanswered,inbound';
+    entry.outcome = 'missed';
+  } else {
+    outcome = 'answered';
+    // Most callers are picked up quickly; some wait (drives service_level and asa).
+    const queueSec = rng.chance(0.6) ? rng.int(0, 6) : rng.int(7, 90);
+    entry.queuedMs = queuedMs;
+    entry.queuedSec = queueSec;
+    entry.queuedOcc = 1;
+    let t = queuedMs + queueSec * 1000;
+    const firstRang = t;
+    const answerer = rng.pick(agents);
+    if (agents.length > 1 && rng.chance(0.3)) {
+      const other = rng.pick(agents.filter((a) => a.id !== answerer.id));
+      const ringSec = rng.int(15, 25);
+      const leg = agentLeg(other, t, ringSec, 'ring_no_answer');
+      leg.category = 'missed';
+      leg.categories = 'missed,ring_no_answer,inbound';
+      leg.firstRangMs = firstRang;
+      t += ringSec * 1000 + 1000;
+    }
+    const ringSec = rng.int(3, 12);
+    const ans = agentLeg(answerer, t, ringSec, 'answered');
+    ans.firstRangMs = firstRang;
+    ans.connectedMs = t + ringSec * 1000;
+    ans.ttaSec = (ans.connectedMs - startMs) / 1000;
+    const talkSec = rng.int(30, 1200);
+    ans.talkSec = talkSec;
+    ans.endedMs = ans.connectedMs + talkSec * 1000;
+    ans.category = 'incoming';
+    ans.categories = 'answered,inbound';
+    if (rng.chance(0.2)) {
+      ans.holdSec = rng.int(10, 180);
+      ans.holdOcc = rng.int(1, 2);
+    }
+    ans.wrapupSec = rng.int(0, 60);
+    connectedExtras(rng, ans);
+    handled = ans;
+    let endMs = ans.endedMs;
+    const others = agents.filter((a) => a.id !== answerer.id);
+    if (others.length > 0 && rng.chance(0.1)) {
+      const to = rng.pick(others);
+      ans.transferredTo = to.displayName;
+      ans.categories = 'answered,transferred_to,inbound';
+      const tRing = rng.int(3, 8);
+      const tr = agentLeg(to, ans.endedMs, tRing, 'answered');
+      tr.firstRangMs = firstRang;
+      tr.connectedMs = ans.endedMs + tRing * 1000;
+      tr.ttaSec = tRing;
+      tr.talkSec = rng.int(30, 600);
+      tr.endedMs = tr.connectedMs + tr.talkSec * 1000;
+      tr.transferredFromTargetId = answerer.id;
+      tr.categories = 'answered,transferred_from,inbound';
+      tr.wrapupSec = rng.int(0, 60);
+      connectedExtras(rng, tr);
+      endMs = tr.endedMs;
+    }
+    entry.firstRangMs = firstRang;
+    entry.connectedMs = ans.connectedMs;
+    entry.ttaSec = ans.ttaSec;
+    entry.endedMs = endMs;
+    entry.talkSec = (endMs - ans.connectedMs) / 1000;
+    entry.category = 'incoming';
+    entry.categories = 'answered,inbound';
+    entry.outcome = 'answered';
+  }
+  for (const leg of legs) {
+    leg.entryPointCallId = leg.isEntry ? '' : entryId;
+  }
+  return { outcome, voicemail, voicemailSec, callCenter: cc, handled };
+}
+
+/** Single-leg conversation: direct inbound to a user, or outbound. */
+function singleLegConversation(g: CallDraft, kindR: number): CallResult {
+  const { seed, dir, rng, day, startMs, ext, legs, nextId } = g;
+  let outcome: ConvOutcome;
+  let voicemail = false;
+  let voicemailSec = 0;
+  let handled: LegDraft | null = null;
+  const user = rng.pick(dir.agents);
+  const inbound = kindR < 0.75;
+  const ringSec = inbound ? rng.int(5, 25) : rng.int(3, 30);
+  const leg = baseLeg({
+    callId: nextId(),
+    officeId: user.officeId,
+    startMs,
+    endedMs: startMs + ringSec * 1000,
+    outcome: inbound ? 'missed' : 'cancelled',
+    user,
+    departmentId: user.departmentId,
+    direction: inbound ? 'inbound' : 'outbound',
+    internalNumber: user.phone,
+    externalNumber: ext,
+    rangMs: startMs,
+    firstRangMs: startMs,
+    ringSec,
+    ringOcc: 1,
+    device: pickDevice(rng),
+    participantType: 'user',
+  });
+  legs.push(leg);
+  const connected = rng.chance(inbound ? 0.8 : 0.75);
+  if (!inbound && rng.chance(0.05) && dir.agents.length > 1) {
+    const colleague = dir.agents.find((a) => a.id !== user.id)!;
+    leg.isInternal = true;
+    leg.externalNumber = colleague.phone;
+  }
+  if (!inbound && rng.chance(0.1)) leg.campaignId = structuredId(6, seed, `${String(day).padStart(5, '0')}00000000`);
+  if (connected) {
+    leg.connectedMs = startMs + ringSec * 1000;
+    leg.ttaSec = ringSec;
+    leg.talkSec = rng.int(20, 1500);
+    leg.endedMs = leg.connectedMs + leg.talkSec * 1000;
+    if (rng.chance(0.15)) {
+      leg.holdSec = rng.int(5, 120);
+      leg.holdOcc = 1;
+    }
+    leg.wrapupSec = rng.int(0, 30);
+    connectedExtras(rng, leg);
+    leg.outcome = inbound ? 'answered' : 'outbound_connected';
+    leg.category = inbound ? 'incoming' : 'outgoing';
+    leg.categories = inbound ? 'answered,inbound' : 'answered,outbound';
+    outcome = inbound ? 'answered' : 'outbound_connected';
+    handled = leg;
+  } else if (inbound) {
+    voicemail = rng.chance(0.7);
+    voicemailSec = voicemail ? rng.int(5, 120) : 0;
+    leg.voicemail = voicemail;
+    leg.endedMs += voicemailSec * 1000;
+    leg.category = 'missed';
+    leg.categories = voicemail ? 'missed,unanswered,voicemail,inbound' : 'missed,unanswered,inbound';
+    outcome = 'missed';
+  } else {
+    leg.category = 'outgoing';
+    leg.categories = 'cancelled,unanswered,outbound';
+    outcome = 'cancelled';
+  }
+  return { outcome, voicemail, voicemailSec, callCenter: null, handled };
+}
+
 /**
  * Generates call `index` of UTC day `day`. `seqStart` is the ordinal of its first leg within the
  * day (only meaningful when iterating a day from index 0, see dayCalls()).
@@ -194,234 +452,9 @@ export function generateCall(ctx: GenContext, day: number, index: number, seqSta
   const ext = externalNumber(rng);
   const legs: LegDraft[] = [];
   let legNo = 0;
-  const nextId = (): string => callIdOf(seed, day, index, legNo++);
-  let outcome: ConvOutcome;
-  let voicemail = false;
-  let voicemailSec = 0;
-  let callCenter: CallCenter | null = null;
-  let handled: LegDraft | null = null;
-
-  if (kindR < 0.6 && dir.callCenters.length > 0) {
-    // ---- call-center conversation: entry leg + agent legs ----
-    const cc = rng.pick(dir.callCenters);
-    callCenter = cc;
-    const agents = dir.ccAgents.get(cc.id) ?? [];
-    const entryId = nextId();
-    const queuedMs = startMs + rng.int(3, 12) * 1000;
-    const entry = baseLeg({
-      callId: entryId,
-      officeId: cc.officeId,
-      startMs,
-      endedMs: startMs,
-      outcome: 'missed',
-      callCenter: cc,
-      externalNumber: ext,
-      internalNumber: cc.phone,
-      participantType: 'callcenter',
-    });
-    legs.push(entry);
-    const agentLeg = (agent: User, ringStart: number, ringSec: number, o: LegOutcome): LegDraft => {
-      const leg = baseLeg({
-        callId: nextId(),
-        officeId: agent.officeId,
-        startMs: ringStart,
-        endedMs: ringStart + ringSec * 1000,
-        outcome: o,
-        masterCallId: entryId,
-        entryPointCallId: entryId,
-        isEntry: false,
-        user: agent,
-        callCenter: cc,
-        departmentId: agent.departmentId,
-        externalNumber: ext,
-        internalNumber: agent.phone,
-        rangMs: ringStart,
-        ringSec,
-        ringOcc: 1,
-        device: pickDevice(rng),
-        participantType: 'agent',
-      });
-      legs.push(leg);
-      return leg;
-    };
-    const o = rng.next();
-    if (o < 0.03 || agents.length === 0) {
-      outcome = agents.length === 0 && o >= 0.03 ? 'missed' : 'spam';
-      entry.endedMs = startMs + rng.int(2, 8) * 1000;
-      entry.category = 'missed';
-      entry.categories = outcome === 'spam' ? 'missed,spam,inbound' : 'missed,unanswered,inbound';
-      entry.outcome = outcome === 'spam' ? 'spam' : 'missed';
-    } else if (o < 0.15) {
-      const queueSec = o < 0.07 ? rng.int(1, 9) : rng.int(10, 300);
-      outcome = queueSec < 10 ? 'short_abandoned' : 'abandoned';
-      entry.queuedMs = queuedMs;
-      entry.queuedSec = queueSec;
-      entry.queuedOcc = 1;
-      entry.endedMs = queuedMs + queueSec * 1000;
-      entry.category = 'abandoned';
-      entry.categories = outcome === 'short_abandoned' ? 'abandoned,short_abandoned,unanswered,inbound' : 'abandoned,unanswered,inbound';
-      entry.outcome = 'abandoned';
-      if (outcome === 'abandoned' && rng.chance(0.5)) {
-        // An agent was ringing when the caller gave up.
-        const ringSec = Math.min(queueSec - 2, rng.int(3, 20));
-        const leg = agentLeg(rng.pick(agents), entry.endedMs - ringSec * 1000, ringSec, 'abandoned');
-        leg.category = 'abandoned';
-        leg.categories = 'abandoned,unanswered,inbound';
-        entry.firstRangMs = leg.rangMs;
-        leg.firstRangMs = leg.rangMs;
-      }
-    } else if (o < 0.25) {
-      outcome = 'missed';
-      const queueSec = rng.int(20, 120);
-      entry.queuedMs = queuedMs;
-      entry.queuedSec = queueSec;
-      entry.queuedOcc = 1;
-      let t = queuedMs + 5000;
-      const ringers = rng.int(1, Math.min(2, agents.length));
-      const firstRang = t;
-      for (let k = 0; k < ringers; k++) {
-        const ringSec = rng.int(15, 30);
-        const leg = agentLeg(agents[(index + k) % agents.length]!, t, ringSec, 'ring_no_answer');
-        leg.category = 'missed';
-        leg.categories = 'missed,ring_no_answer,inbound';
-        leg.firstRangMs = firstRang;
-        t += ringSec * 1000 + 1000;
-      }
-      entry.firstRangMs = firstRang;
-      voicemail = rng.chance(0.6);
-      voicemailSec = voicemail ? rng.int(10, 90) : 0;
-      entry.voicemail = voicemail;
-      entry.endedMs = Math.max(t, queuedMs + queueSec * 1000) + voicemailSec * 1000;
-      entry.category = 'missed';
-      entry.categories = voicemail ? 'missed,unanswered,voicemail,inbound' : 'missed,unanswered,inbound';
-      entry.outcome = 'missed';
-    } else {
-      outcome = 'answered';
-      const queueSec = rng.int(0, 90);
-      entry.queuedMs = queuedMs;
-      entry.queuedSec = queueSec;
-      entry.queuedOcc = 1;
-      let t = queuedMs + queueSec * 1000;
-      const firstRang = t;
-      const answerer = rng.pick(agents);
-      if (agents.length > 1 && rng.chance(0.3)) {
-        const other = agents.find((a) => a.id !== answerer.id)!;
-        const ringSec = rng.int(15, 25);
-        const leg = agentLeg(other, t, ringSec, 'ring_no_answer');
-        leg.category = 'missed';
-        leg.categories = 'missed,ring_no_answer,inbound';
-        leg.firstRangMs = firstRang;
-        t += ringSec * 1000 + 1000;
-      }
-      const ringSec = rng.int(3, 12);
-      const ans = agentLeg(answerer, t, ringSec, 'answered');
-      ans.firstRangMs = firstRang;
-      ans.connectedMs = t + ringSec * 1000;
-      ans.ttaSec = (ans.connectedMs - startMs) / 1000;
-      const talkSec = rng.int(30, 1200);
-      ans.talkSec = talkSec;
-      ans.endedMs = ans.connectedMs + talkSec * 1000;
-      ans.category = 'incoming';
-      ans.categories = 'answered,inbound';
-      if (rng.chance(0.2)) {
-        ans.holdSec = rng.int(10, 180);
-        ans.holdOcc = rng.int(1, 2);
-      }
-      ans.wrapupSec = rng.int(0, 60);
-      connectedExtras(rng, ans);
-      handled = ans;
-      let endMs = ans.endedMs;
-      const others = agents.filter((a) => a.id !== answerer.id);
-      if (others.length > 0 && rng.chance(0.1)) {
-        const to = rng.pick(others);
-        ans.transferredTo = to.displayName;
-        ans.categories = 'answered,transferred_to,inbound';
-        const tRing = rng.int(3, 8);
-        const tr = agentLeg(to, ans.endedMs, tRing, 'answered');
-        tr.firstRangMs = firstRang;
-        tr.connectedMs = ans.endedMs + tRing * 1000;
-        tr.ttaSec = tRing;
-        tr.talkSec = rng.int(30, 600);
-        tr.endedMs = tr.connectedMs + tr.talkSec * 1000;
-        tr.transferredFromTargetId = answerer.id;
-        tr.categories = 'answered,transferred_from,inbound';
-        tr.wrapupSec = rng.int(0, 60);
-        connectedExtras(rng, tr);
-        endMs = tr.endedMs;
-      }
-      entry.firstRangMs = firstRang;
-      entry.connectedMs = ans.connectedMs;
-      entry.ttaSec = ans.ttaSec;
-      entry.endedMs = endMs;
-      entry.talkSec = (endMs - ans.connectedMs) / 1000;
-      entry.category = 'incoming';
-      entry.categories = 'answered,inbound';
-      entry.outcome = 'answered';
-    }
-    for (const leg of legs) {
-      leg.entryPointCallId = leg.isEntry ? '' : entryId;
-    }
-  } else {
-    // ---- single-leg conversations: direct inbound to a user, or outbound ----
-    const user = rng.pick(dir.agents);
-    const inbound = kindR < 0.75;
-    const ringSec = inbound ? rng.int(5, 25) : rng.int(3, 30);
-    const leg = baseLeg({
-      callId: nextId(),
-      officeId: user.officeId,
-      startMs,
-      endedMs: startMs + ringSec * 1000,
-      outcome: inbound ? 'missed' : 'cancelled',
-      user,
-      departmentId: user.departmentId,
-      direction: inbound ? 'inbound' : 'outbound',
-      internalNumber: user.phone,
-      externalNumber: ext,
-      rangMs: startMs,
-      firstRangMs: startMs,
-      ringSec,
-      ringOcc: 1,
-      device: pickDevice(rng),
-      participantType: 'user',
-    });
-    legs.push(leg);
-    const connected = rng.chance(inbound ? 0.8 : 0.75);
-    if (!inbound && rng.chance(0.05) && dir.agents.length > 1) {
-      const colleague = dir.agents.find((a) => a.id !== user.id)!;
-      leg.isInternal = true;
-      leg.externalNumber = colleague.phone;
-    }
-    if (!inbound && rng.chance(0.1)) leg.campaignId = structuredId(6, seed, `${String(day).padStart(5, '0')}00000000`);
-    if (connected) {
-      leg.connectedMs = startMs + ringSec * 1000;
-      leg.ttaSec = ringSec;
-      leg.talkSec = rng.int(20, 1500);
-      leg.endedMs = leg.connectedMs + leg.talkSec * 1000;
-      if (rng.chance(0.15)) {
-        leg.holdSec = rng.int(5, 120);
-        leg.holdOcc = 1;
-      }
-      leg.wrapupSec = rng.int(0, 30);
-      connectedExtras(rng, leg);
-      leg.outcome = inbound ? 'answered' : 'outbound_connected';
-      leg.category = inbound ? 'incoming' : 'outgoing';
-      leg.categories = inbound ? 'answered,inbound' : 'answered,outbound';
-      outcome = inbound ? 'answered' : 'outbound_connected';
-      handled = leg;
-    } else if (inbound) {
-      voicemail = rng.chance(0.7);
-      voicemailSec = voicemail ? rng.int(5, 120) : 0;
-      leg.voicemail = voicemail;
-      leg.endedMs += voicemailSec * 1000;
-      leg.category = 'missed';
-      leg.categories = voicemail ? 'missed,unanswered,voicemail,inbound' : 'missed,unanswered,inbound';
-      outcome = 'missed';
-    } else {
-      leg.category = 'outgoing';
-      leg.categories = 'cancelled,unanswered,outbound';
-      outcome = 'cancelled';
-    }
-  }
+  const g: CallDraft = { seed, dir, rng, day, index, startMs, ext, legs, nextId: () => callIdOf(seed, day, index, legNo++) };
+  const { outcome, voicemail, voicemailSec, callCenter, handled } =
+    kindR < 0.6 && dir.callCenters.length > 0 ? ccConversation(g, rng.pick(dir.callCenters)) : singleLegConversation(g, kindR);
 
   const frozen: CallLeg[] = legs.map((l, k) => ({ ...l, seqInDay: seqStart + k }));
   const handledLeg = handled === null ? null : (frozen[legs.indexOf(handled)] ?? null);

@@ -87,7 +87,8 @@ const AGENT_NAMES: ReadonlyArray<readonly [first: string, last: string, display:
   ['Ngozi', 'Okafor', 'Ngozi "Zee" Okafor', 'ngozi.okafor'],
 ];
 
-const CC_NAMES = ['Support, Tier 1', 'Sales "Inbound"', 'Facturación', 'ファージー Care', 'Escalations'];
+// The second name carries an embedded line break so calls exports contain a multi-line field.
+const CC_NAMES = ['Support, Tier 1', 'Sales "Inbound"\nEMEA', 'Facturación', 'ファージー Care', 'Escalations'];
 const DEPT_NAMES = ['Sales', 'Billing, Accounts', 'Technik & "Ops"', 'Kundenservice', 'Front Desk'];
 const OFFICE_TZS: ReadonlyArray<readonly [tz: string, name: string, country: string, prefix: string]> = [
   ['America/New_York', 'ファージー ボール, Inc', 'us', '+1212555'],

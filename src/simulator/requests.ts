@@ -128,7 +128,14 @@ export function parseStatsRequest(raw: unknown, dir: Directory, nowMs: number, m
     }
     const tz = tzField(body);
     const isToday = boolField(body, 'is_today') ?? false;
-    const range = daysAgo(body, '', maxDays, [1, 30])!;
+    // With is_today the days_ago_* fields are ignored (spec), so only their types are checked.
+    let range: [number, number] = [1, 30];
+    if (isToday) {
+      intField(body, 'days_ago_start');
+      intField(body, 'days_ago_end');
+    } else {
+      range = daysAgo(body, '', maxDays, [1, 30])!;
+    }
     boolField(body, 'coaching_group');
     boolField(body, 'coaching_team');
     const target = resolveTarget(dir, idField(body, 'target_id'), enumField(body, 'target_type', STATS_TARGET_TYPES), needsTarget);

@@ -6,7 +6,7 @@
  * Definitions (for calls; Dialpad's own are undocumented):
  * - conversation counts use the entry leg of each call (the CallCenter leg or the single user leg);
  * - abandoned includes short_abandoned (caller left the queue in under 10 s), which is also counted alone;
- * - service_level = % of answered within 20 s over (answered + abandoned - short_abandoned), '' when undefined;
+ * - service_level = % of answered within 20 s of queueing over (answered + abandoned - short_abandoned), '' when undefined;
  * - asa = average time to answer of answered conversations, minutes, '' when none.
  * Malformed rows (DataShape.malformedEvery) are an encoding fault of records files only; aggregates count every call.
  */
@@ -63,7 +63,9 @@ export function* callsByDateRows(ctx: GenContext, scope: ExportScope): Generator
     if (l.outcome === 'answered') {
       c.add(k, D.Answered);
       c.add(k, D.TtaSum, l.ttaSec ?? 0);
-      if ((l.ttaSec ?? 0) <= 20) c.add(k, D.WithinSl);
+      // Service level counts the wait in queue (the call center's 20 s threshold), not the IVR.
+      const waitSec = l.queuedMs !== null && l.connectedMs !== null ? (l.connectedMs - l.queuedMs) / 1000 : (l.ttaSec ?? 0);
+      if (waitSec <= 20) c.add(k, D.WithinSl);
     }
     if (l.outcome === 'abandoned') c.add(k, D.Abandoned);
     if (l.categories.includes('short_abandoned')) c.add(k, D.Short);

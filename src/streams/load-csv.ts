@@ -7,7 +7,7 @@
  * Memory stays flat either way.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -73,8 +73,14 @@ export interface CsvLoadResult extends MergeResult {
 const QUARANTINE_BATCH = 500;
 
 export async function loadCsv(deps: CsvLoadDeps, req: CsvLoadRequest): Promise<CsvLoadResult> {
-  const spoolRoot = await mkdtemp(path.join(deps.spoolDir ?? os.tmpdir(), 'dialpad-etl-'));
-  const spoolFile = path.join(spoolRoot, 'export.csv');
+  // A spool file only when the body cannot be opened again.
+  let spoolRoot: string | null = null;
+  if (req.reopen === undefined) {
+    const dir = deps.spoolDir ?? os.tmpdir();
+    await mkdir(dir, { recursive: true });
+    spoolRoot = await mkdtemp(path.join(dir, 'spool-'));
+  }
+  const spoolFile = path.join(spoolRoot ?? '', 'export.csv');
   const quarantine = createQuarantineWriter(deps.pool, req);
   let stage: Stage | null = null;
   try {
@@ -171,7 +177,7 @@ export async function loadCsv(deps: CsvLoadDeps, req: CsvLoadRequest): Promise<C
     throw err;
   } finally {
     if (stage !== null) await dropStage(deps.pool, stage).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not drop staging tables'));
-    await rm(spoolRoot, { recursive: true, force: true });
+    if (spoolRoot !== null) await rm(spoolRoot, { recursive: true, force: true });
   }
 }
 
