@@ -161,7 +161,9 @@ export function createDialpadClient(cfg: DialpadClientConfig): DialpadClient {
         context: { status: res.status, reason: 'download_failed' },
       });
     }
-    const expected = Number(res.headers.get('content-length') ?? NaN);
+    // fetch decodes a gzip/br body, and Content-Length then counts the encoded bytes: only check identity bodies.
+    const encoding = (res.headers.get('content-encoding') ?? 'identity').toLowerCase();
+    const expected = encoding === 'identity' ? Number(res.headers.get('content-length') ?? NaN) : NaN;
     const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
     const idleMs = cfg.downloadIdleTimeoutMs;
     // An async generator rather than pipes: errors (stall, cut-off, abort) surface exactly once, in the consumer.

@@ -76,7 +76,10 @@ export function commentOf(c: ColumnSpec): string | undefined {
 const LOCAL_TS_RE = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const NUMERIC_RE = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
-const INT_RE = /^[-+]?\d{1,18}$/;
+const INT_RE = /^[-+]?\d{1,19}$/;
+const INT8_MAX = 9223372036854775807n;
+/** Postgres numeric: up to 131072 digits before the point, 16383 after (exponents beyond overflow). */
+const NUMERIC_EXP_RANGE = [-16383, 131071] as const;
 const BOOL_RE = /^(?:t|true|f|false|y|yes|n|no|on|off|1|0)$/i;
 
 /** Why a text value does not fit a Postgres type, or null when it does (empty is always fine: NULL). */
@@ -87,15 +90,23 @@ export function checkText(pgType: PgType, value: string): string | null {
       return value.includes('\u0000') ? 'contains a NUL character' : null;
     case 'timestamptz': {
       if (!LOCAL_TS_RE.test(value)) return `"${clip(value)}" is not a timestamp YYYY-MM-DD HH:MM:SS`;
+      if (value.startsWith('0000')) return `"${clip(value)}" is year 0, which does not exist`;
       const dt = DateTime.fromSQL(value.replace('T', ' '), { zone: 'UTC' });
       return dt.isValid ? null : `"${clip(value)}" is not a valid timestamp (${dt.invalidExplanation ?? dt.invalidReason})`;
     }
     case 'date':
-      return DATE_RE.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid ? null : `"${clip(value)}" is not a date YYYY-MM-DD`;
-    case 'numeric':
-      return NUMERIC_RE.test(value) ? null : `"${clip(value)}" is not a number`;
-    case 'bigint':
-      return INT_RE.test(value) ? null : `"${clip(value)}" is not an integer`;
+      return !value.startsWith('0000') && DATE_RE.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid ? null : `"${clip(value)}" is not a date YYYY-MM-DD`;
+    case 'numeric': {
+      if (!NUMERIC_RE.test(value)) return `"${clip(value)}" is not a number`;
+      const exp = /[eE]([-+]?\d+)$/.exec(value);
+      const e = exp === null ? 0 : Number(exp[1]);
+      return e < NUMERIC_EXP_RANGE[0] || e > NUMERIC_EXP_RANGE[1] ? `"${clip(value)}" is out of the numeric range` : null;
+    }
+    case 'bigint': {
+      if (!INT_RE.test(value)) return `"${clip(value)}" is not an integer`;
+      const n = BigInt(value);
+      return n > INT8_MAX || n < -INT8_MAX - 1n ? `"${clip(value)}" is out of the bigint range` : null;
+    }
     case 'boolean':
       return BOOL_RE.test(value) ? null : `"${clip(value)}" is not a boolean`;
     case 'text[]':

@@ -46,19 +46,18 @@ export async function scanCsv(source: AsyncIterable<Buffer | Uint8Array | string
   let records = 0;
   let bad = 0;
   let bytes = 0;
-  let first = true;
-  let carry: Buffer | null = null;
+  let carry = null as Buffer | null;
+  // The first bytes are held until there are 3 of them: a BOM may arrive split across chunks.
+  let head: Buffer | null = Buffer.alloc(0);
+  // COPY wants one line ending per file: the terminator seen on the header is reused when one must be added.
+  let eol = '\n';
   // Scanner state carried across chunks.
   let inQuotes = false;
   let fields = 1;
 
-  for await (const piece of source) {
-    let chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    bytes += chunk.length;
-    if (first) {
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      if (chunk.length > 0) first = false;
-    }
+  const stripBom = (b: Buffer): Buffer => (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b);
+
+  const processChunk = async (chunk: Buffer): Promise<void> => {
     const resumeAt = carry === null ? 0 : carry.length;
     const data: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
     carry = null;
@@ -83,6 +82,7 @@ export async function scanCsv(source: AsyncIterable<Buffer | Uint8Array | string
           }
         } else if (headerFields === -1) {
           headerFields = fields;
+          eol = i > recStart && data[i - 1] === CR ? '\r\n' : '\n';
           await h.onHeader(parseHeader(data.subarray(recStart, recStart + len)));
         } else if (fields === headerFields) {
           records++;
@@ -104,7 +104,20 @@ export async function scanCsv(source: AsyncIterable<Buffer | Uint8Array | string
     }
     if (runStart !== -1) await h.onRecords(data.subarray(runStart, recStart), runCount);
     if (recStart < n) carry = Buffer.from(data.subarray(recStart));
+  };
+
+  for await (const piece of source) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    bytes += chunk.length;
+    if (head !== null) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) continue;
+      const start = stripBom(head);
+      head = null;
+      await processChunk(start);
+    } else await processChunk(chunk);
   }
+  if (head !== null && head.length > 0) await processChunk(stripBom(head));
 
   if (carry !== null && carry.length > 0) {
     const text = carry.toString('utf8');
@@ -117,7 +130,8 @@ export async function scanCsv(source: AsyncIterable<Buffer | Uint8Array | string
         throw new TruncatedCsvError(`CSV ends with a short record of ${fields}/${headerFields} fields and no newline (body cut off?)`);
       } else if (fields === headerFields) {
         records++;
-        await h.onRecords(Buffer.concat([carry, Buffer.from('\n')]), 1);
+        const body = carry[carry.length - 1] === CR ? carry.subarray(0, carry.length - 1) : carry;
+        await h.onRecords(Buffer.concat([body, Buffer.from(eol)]), 1);
       } else {
         records++;
         bad++;

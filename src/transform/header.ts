@@ -18,11 +18,13 @@ export function normalizeHeader(raw: string): string {
 
 /** Normalised, de-duplicated names (`x`, `x_2`, …) in header order. */
 export function normalizeHeaders(raw: ReadonlyArray<string>): ReadonlyArray<string> {
-  const seen = new Map<string, number>();
+  const used = new Set<string>();
   return raw.map((h) => {
     const base = normalizeHeader(h);
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return n === 1 ? base : `${base.slice(0, 60)}_${n}`;
+    let name = base;
+    // A header may itself look like a generated duplicate (`x`, `x`, `x_2`): count up until the name is free.
+    for (let n = 2; used.has(name); n++) name = `${base.slice(0, 63 - String(n).length - 1)}_${n}`;
+    used.add(name);
+    return name;
   });
 }
