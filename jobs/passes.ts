@@ -29,15 +29,34 @@ export interface PassSummary {
   readonly ok: boolean;
 }
 
-export async function executePlans(app: App, command: 'sync' | 'backfill', plans: ReadonlyArray<StreamPlan>, args: unknown, signal?: AbortSignal): Promise<PassSummary> {
+/** Directory streams first (others depend on them), then everything else. */
+export function phasesOf(streams: ReadonlyArray<StreamDefinition>): ReadonlyArray<ReadonlyArray<StreamDefinition>> {
+  const dir = streams.filter((s) => s.kind === 'directory');
+  const rest = streams.filter((s) => s.kind !== 'directory');
+  return [dir, rest].filter((p) => p.length > 0);
+}
+
+export async function executePlans(
+  app: App,
+  command: 'sync' | 'backfill',
+  streams: ReadonlyArray<StreamDefinition>,
+  plan: (stream: StreamDefinition) => Promise<StreamPlan>,
+  args: unknown,
+  signal?: AbortSignal,
+): Promise<PassSummary> {
   const { db } = app.database;
-  const runId = await startRun(db, command, plans.map((p) => p.stream.name), args);
+  const runId = await startRun(db, command, streams.map((s) => s.name), args);
   const log = app.logger.child({ runId });
-  log.info({ streams: plans.map((p) => p.stream.name), windows: plans.reduce((n, p) => n + p.windows.length, 0) }, `${command} started`);
+  log.info({ streams: streams.map((s) => s.name) }, `${command} started`);
   try {
+    const phases = phasesOf(streams).map((phase) => async () => {
+      const plans: StreamPlan[] = [];
+      for (const s of phase) plans.push(await plan(s));
+      return plans;
+    });
     const outcomes = await runPass(
       { db, pool: app.database.pool, client: app.client!, config: app.config, logger: log, runId, ...(signal ? { signal } : {}) },
-      plans,
+      phases,
       { concurrency: app.config.concurrency, mode: command },
     );
     const rows = outcomes.reduce((n, o) => n + o.rows, 0);

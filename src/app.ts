@@ -5,6 +5,8 @@
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { createDialpadClient, type DialpadClient, type FetchLike } from './extract/client.js';
+import { primaryOfficeTimezone } from './extract/sources.js';
+import { isValidZone } from './windows.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type DatabaseHandle } from './load/database.js';
 import { migrateToLatest } from './load/migrate.js';
@@ -57,5 +59,24 @@ export async function createApp(config: Config, logger: Logger, opts: AppOptions
           retry: config.retry,
           ...(opts.fetch ? { fetch: opts.fetch } : {}),
         });
-  return { config, logger, database, budget, client, close: () => database.close() };
+  let effective = config;
+  if (client !== null && !config.timezoneExplicit) {
+    effective = { ...config, timezone: await defaultTimezone(client, logger) };
+  }
+  return { config: Object.freeze(effective), logger, database, budget, client, close: () => database.close() };
+}
+
+/** DIALPAD_TIMEZONE unset: the primary office's zone (GET /api/v2/offices/primary), UTC when that is unknown. */
+async function defaultTimezone(client: DialpadClient, logger: Logger): Promise<string> {
+  try {
+    const tz = await primaryOfficeTimezone(client);
+    if (tz !== null && isValidZone(tz)) {
+      logger.info({ timezone: tz }, "DIALPAD_TIMEZONE is not set: using the primary office's time zone");
+      return tz;
+    }
+    logger.warn({ timezone: tz }, 'DIALPAD_TIMEZONE is not set and the primary office has no usable time zone: using UTC');
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'DIALPAD_TIMEZONE is not set and the primary office could not be read: using UTC');
+  }
+  return 'UTC';
 }

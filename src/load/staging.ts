@@ -165,6 +165,10 @@ export interface MergeRequest {
   readonly finalize?: (client: pg.PoolClient, result: MergeResult) => Promise<void>;
   /** Rows in the stage, when the caller knows (COPY's counts); saves a scan. */
   readonly stagedRows?: number;
+  /** A staged jsonb column that IS the row's `_extra` (JSON sources stage the raw item). */
+  readonly extraColumn?: string;
+  /** Known columns absent from the file, with one value for every row (a leaderboard's day). */
+  readonly constants?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
 export interface MergeResult {
@@ -189,10 +193,15 @@ const TABLE_LOCK_NAMESPACE = 0x44504d47; // 'DPMG'
  */
 export async function mergeStage(pool: pg.Pool, req: MergeRequest): Promise<MergeResult> {
   const { spec, stage } = req;
-  const present = new Map(stage.columns.map((c) => [c.name, c]));
+  const constants = (req.constants ?? []).map((k) => ({ ...k, pgType: spec.columns.find((c) => c.name === k.name)?.pgType ?? 'text' }));
+  const present = new Map<string, StagedColumn>([
+    ...stage.columns.filter((c) => c.name !== req.extraColumn).map((c) => [c.name, c] as const),
+    ...constants.map((k) => [k.name, { name: k.name, pgType: k.pgType, known: true }] as const),
+  ]);
   const knownCols = spec.columns.filter((c) => present.has(c.name)).map((c) => c.name);
-  const unknownCols = stage.columns.filter((c) => !c.known).map((c) => c.name);
-  const union = stage.tables.map((t) => `select * from ${t}`).join(' union all ');
+  const unknownCols = [...present.values()].filter((c) => !c.known).map((c) => c.name);
+  const constantSql = constants.map((k) => `, ${quoteLiteral(k.value)}::${k.pgType} as ${quoteIdent(k.name)}`).join('');
+  const union = stage.tables.map((t) => `select *${constantSql} from ${t}`).join(' union all ');
 
   const client = await pool.connect();
   try {
@@ -210,7 +219,7 @@ export async function mergeStage(pool: pg.Pool, req: MergeRequest): Promise<Merg
       }
     }
 
-    const extra = jsonbOf(unknownCols);
+    const extra = req.extraColumn !== undefined ? `coalesce(${quoteIdent(req.extraColumn)}, '{}'::jsonb)` : jsonbOf(unknownCols);
     const target = req.target ?? '';
     let keyExpr: string;
     let keyNull: string;

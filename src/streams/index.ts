@@ -8,6 +8,10 @@ import { callStatsByDate, callStatsByGroup, callStatsByUser } from './stats/call
 import { calls } from './stats/calls.js';
 import { csat, dispositions, onduty, recordings, screenshare, texts, voicemails } from './stats/records.js';
 import type { StreamDefinition } from './define-stream.js';
+import { digitalSessions } from './digital.js';
+import { callCenters, company, departments, offices, users } from './directory.js';
+import { scorecardAgentLeaderboard, scorecardCalls, scorecardCallsQuestions, scorecardLeaderboard, scorecardTeamgroupLeaderboard } from './scorecards.js';
+import { wfmActivityMetrics, wfmAgentMetrics } from './wfm.js';
 
 export const STREAMS: ReadonlyArray<StreamDefinition> = Object.freeze([
   calls,
@@ -21,6 +25,20 @@ export const STREAMS: ReadonlyArray<StreamDefinition> = Object.freeze([
   callStatsByDate,
   callStatsByUser,
   callStatsByGroup,
+  scorecardCalls,
+  scorecardCallsQuestions,
+  scorecardAgentLeaderboard,
+  scorecardLeaderboard,
+  scorecardTeamgroupLeaderboard,
+  wfmAgentMetrics,
+  wfmActivityMetrics,
+  digitalSessions,
+  // Directory last in the list, but a pass loads it first (csat/dispositions and WFM activity need it).
+  offices,
+  callCenters,
+  departments,
+  users,
+  company,
 ]);
 
 export const STREAM_NAMES: ReadonlyArray<string> = Object.freeze(STREAMS.map((s) => s.name));
@@ -37,7 +55,7 @@ export function tableSpecOf(s: StreamDefinition): TableSpec {
     key: s.key,
     ...(s.dateColumn === undefined ? {} : { dateColumn: s.dateColumn }),
     ...(s.replaceWindow === undefined ? {} : { replaceWindow: s.replaceWindow }),
-    perTarget: s.targets !== undefined,
+    perTarget: s.kind === 'export' && s.family === 'stats' && s.targets !== undefined,
   });
 }
 

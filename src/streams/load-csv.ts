@@ -57,6 +57,8 @@ export interface CsvLoadRequest {
   readonly window?: MergeRequest['window'];
   readonly target?: string;
   readonly finalize?: MergeRequest['finalize'];
+  /** Known columns absent from the file, one value for every row (a leaderboard's day). */
+  readonly constants?: MergeRequest['constants'];
 }
 
 export interface CsvLoadResult extends MergeResult {
@@ -158,6 +160,7 @@ export async function loadCsv(deps: CsvLoadDeps, req: CsvLoadRequest): Promise<C
       ...(stagedRows === undefined ? {} : { stagedRows }),
       ...(req.window ? { window: req.window } : {}),
       ...(req.target !== undefined ? { target: req.target } : {}),
+      ...(req.constants !== undefined ? { constants: req.constants } : {}),
       finalize: async (client, result) => {
         await req.finalize?.(client, { ...result, quarantined: result.quarantined + quarantine.count });
       },

@@ -94,7 +94,7 @@ export async function runExportWindow(deps: ExportRunDeps, stream: ExportStreamD
             log.info({ waitMs: wait }, 'holding the export POST until the local midnight edge has passed');
             await sleep(wait, deps.signal);
           }
-          const body = statsBody(stream, window, target, now());
+          const body = exportBody(stream, window, target, now());
           await ledger.recordBody(deps.db, exportId, body);
           return body;
         }, deps.signal);
@@ -136,6 +136,7 @@ export async function runExportWindow(deps: ExportRunDeps, stream: ExportStreamD
           timezone: window.timezone,
           window: { start: window.start, end: window.end, timezone: window.timezone },
           ...(target ? { target } : {}),
+          ...(stream.family === 'scorecards' && stream.dayColumn !== undefined ? { constants: [{ name: stream.dayColumn, value: window.start }] } : {}),
           finalize: (client, r) => ledger.markLoaded(client, exportId, r.inserted + r.updated + r.unchanged, r.quarantined),
         },
       );
@@ -198,8 +199,11 @@ async function poll(
   }
 }
 
-/** The POST /api/v2/stats body for a window, with days_ago relative to `now` in the window's zone. */
-export function statsBody(stream: ExportStreamDefinition, window: DateWindow, target: string, now: Date): Readonly<Record<string, unknown>> {
+/**
+ * The POST body for a window (POST /api/v2/stats or /api/v2/scorecards/export), with days_ago relative to `now` in
+ * the window's zone.
+ */
+export function exportBody(stream: ExportStreamDefinition, window: DateWindow, target: string, now: Date): Readonly<Record<string, unknown>> {
   const { days_ago_start, days_ago_end } = toDaysAgo(window, now);
   return {
     ...stream.request,

@@ -1,31 +1,33 @@
 /**
- * Runs a planned set of export windows: in parallel up to a concurrency limit (Dialpad works on several exports at
- * once; the POST budget is enforced separately), each window under a cross-process advisory lock so that two
- * processes never work the same window, one stream's failure never stopping the others.
+ * Runs a planned set of windows for any mix of streams: in parallel up to a concurrency limit (Dialpad works on
+ * several exports at once; rate budgets are enforced separately), each window under a cross-process advisory lock
+ * so that two processes never work the same window, and one stream's failure never stopping the others. Directory
+ * streams run first: csat/dispositions target the call centers they list, and WFM activity asks per user.
  */
 import pLimit from 'p-limit';
 import { coerceError } from '../errors.js';
+import { loadedApiWindows } from '../load/api-loads.js';
 import * as ledger from '../load/ledger.js';
 import { withTryLock } from '../load/locks.js';
 import { recordStreamFailure, recordStreamSuccess } from '../load/runs.js';
-import { splitDateRange, type DateWindow, type LocalDate } from '../windows.js';
-import type { StreamDefinition } from './define-stream.js';
+import { dateWindowToInstants, splitDateRange, splitInstantRange, type DateWindow, type InstantWindow, type LocalDate } from '../windows.js';
+import type { ApiStreamDefinition, DirectoryStreamDefinition, ExportStreamDefinition, StreamDefinition } from './define-stream.js';
+import { runApiWindow, runDirectory } from './run-api.js';
 import { runExportWindow, type ExportRunDeps, type WindowResult } from './run-export.js';
 
-export interface PlannedWindow {
-  readonly stream: StreamDefinition;
-  readonly window: DateWindow;
-  readonly target: string;
-}
+export type PlannedWindow =
+  | { readonly kind: 'export'; readonly stream: ExportStreamDefinition; readonly window: DateWindow; readonly target: string }
+  | { readonly kind: 'api'; readonly stream: ApiStreamDefinition; readonly window: InstantWindow }
+  | { readonly kind: 'directory'; readonly stream: DirectoryStreamDefinition };
 
 export interface StreamPlan {
   readonly stream: StreamDefinition;
   readonly windows: ReadonlyArray<PlannedWindow>;
-  /** Windows left out because the ledger shows them loaded (backfill without --force). */
+  /** Windows left out because they are recorded as loaded (backfill without --force). */
   readonly alreadyLoaded: number;
-  /** Why the stream cannot run at all (e.g. csat with no call center configured). */
+  /** Why the stream cannot run at all (e.g. csat with no call center known). */
   readonly unavailable: string | null;
-  /** Exclusive end of the planned range: the watermark a fully successful sync moves to. */
+  /** Exclusive end date of the planned range: the watermark a fully successful sync moves to. */
   readonly end: LocalDate;
 }
 
@@ -43,28 +45,57 @@ export interface PlanOptions {
   readonly from: LocalDate;
   readonly toInclusive: LocalDate;
   readonly timezone: string;
+  /** Export windows: longest span in days. */
   readonly maxDays: number;
+  /** For per-target exports; empty → the call centers in dialpad.call_centers. */
   readonly callCenterIds: ReadonlyArray<string>;
-  /** Leave out windows the ledger shows loaded. */
+  /** Leave out windows recorded as loaded. */
   readonly skipLoaded: boolean;
+  /** API windows end here instead of at `toInclusive + 1 day` 00:00 (a sync reads today so far). */
+  readonly apiEndUtc?: string;
 }
 
-export async function planStream(deps: Pick<ExportRunDeps, 'db'>, stream: StreamDefinition, o: PlanOptions): Promise<StreamPlan> {
-  const end = splitDateRange(o.from, o.toInclusive, o.timezone, 1).at(-1)!.end;
-  const targets = stream.targets === 'call_centers' ? o.callCenterIds : [''];
-  if (targets.length === 0) {
-    return { stream, windows: [], alreadyLoaded: 0, unavailable: `${stream.name} exports need a call center target: set DIALPAD_CALL_CENTER_IDS`, end };
+export async function planStream(deps: Pick<ExportRunDeps, 'db' | 'pool'>, stream: StreamDefinition, o: PlanOptions): Promise<StreamPlan> {
+  const days = splitDateRange(o.from, o.toInclusive, o.timezone, 1);
+  const end = days.at(-1)!.end;
+  const base = { stream, alreadyLoaded: 0, unavailable: null, end };
+  if (stream.kind === 'directory') return { ...base, windows: [{ kind: 'directory', stream }] };
+  if (stream.kind === 'api') {
+    const range = dateWindowToInstants({ start: o.from, end, timezone: o.timezone });
+    const whole = o.apiEndUtc === undefined ? range : { startUtc: range.startUtc, endUtc: o.apiEndUtc };
+    const loaded = o.skipLoaded ? await loadedApiWindows(deps.pool, stream.name) : new Set<string>();
+    const windows: PlannedWindow[] = [];
+    let alreadyLoaded = 0;
+    for (const w of splitInstantRange(whole, stream.maxWindowMs)) {
+      if (loaded.has(`${w.startUtc}|${w.endUtc}`)) alreadyLoaded++;
+      else windows.push({ kind: 'api', stream, window: w });
+    }
+    return { ...base, windows, alreadyLoaded };
   }
+  let targets: ReadonlyArray<string> = [''];
+  if (stream.family === 'stats' && stream.targets === 'call_centers') {
+    targets = o.callCenterIds.length > 0 ? o.callCenterIds : await knownCallCenters(deps);
+    if (targets.length === 0) {
+      return { ...base, windows: [], unavailable: `${stream.name} exports need a call center: none in dialpad.call_centers (sync the call_centers stream) and DIALPAD_CALL_CENTER_IDS is not set` };
+    }
+  }
+  // Leaderboards aggregate over the range they are asked for: one day per export keeps them day-grain facts.
+  const maxDays = stream.family === 'scorecards' && stream.dayColumn !== undefined ? 1 : o.maxDays;
   const loaded = o.skipLoaded ? await ledger.loadedWindows(deps.db, stream.name) : new Set<string>();
   const windows: PlannedWindow[] = [];
   let alreadyLoaded = 0;
-  for (const window of splitDateRange(o.from, o.toInclusive, o.timezone, o.maxDays)) {
+  for (const window of splitDateRange(o.from, o.toInclusive, o.timezone, maxDays)) {
     for (const target of targets) {
       if (loaded.has(`${window.start}|${window.end}|${target}`)) alreadyLoaded++;
-      else windows.push({ stream, window, target });
+      else windows.push({ kind: 'export', stream, window, target });
     }
   }
-  return { stream, windows, alreadyLoaded, unavailable: null, end };
+  return { ...base, windows, alreadyLoaded };
+}
+
+async function knownCallCenters(deps: Pick<ExportRunDeps, 'pool'>): Promise<ReadonlyArray<string>> {
+  const { rows } = await deps.pool.query<{ id: string }>(`select id from dialpad.call_centers where _removed_at is null and coalesce(state, 'active') <> 'deleted' order by id`);
+  return rows.map((r) => r.id);
 }
 
 export interface PassOptions {
@@ -74,7 +105,24 @@ export interface PassOptions {
   readonly onWindowDone?: (r: WindowResult) => void;
 }
 
-export async function runPass(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, opts: PassOptions): Promise<ReadonlyArray<StreamOutcome>> {
+/**
+ * Plans are built lazily per phase: directory streams are planned and run before the others, so a first pass can
+ * discover the call centers csat/dispositions target.
+ */
+export async function runPass(
+  deps: ExportRunDeps,
+  phases: ReadonlyArray<() => Promise<ReadonlyArray<StreamPlan>>>,
+  opts: PassOptions,
+): Promise<ReadonlyArray<StreamOutcome>> {
+  const outcomes: StreamOutcome[] = [];
+  for (const phase of phases) {
+    const plans = await phase();
+    outcomes.push(...(await runPlans(deps, plans, opts)));
+  }
+  return outcomes;
+}
+
+async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, opts: PassOptions): Promise<ReadonlyArray<StreamOutcome>> {
   const limit = pLimit(opts.concurrency);
   const perStream = plans.map((plan) =>
     Promise.all(
@@ -82,14 +130,13 @@ export async function runPass(deps: ExportRunDeps, plans: ReadonlyArray<StreamPl
         limit(async (): Promise<WindowResult> => {
           if (deps.signal?.aborted) return failed(w, 'interrupted before it started');
           try {
-            const lockName = `export|${w.stream.name}|${w.window.start}|${w.window.end}|${w.target}`;
-            const r = await withTryLock(deps.pool, lockName, () => runExportWindow(deps, w.stream, w.window, w.target));
+            const r = await withTryLock(deps.pool, lockName(w), () => runWindow(deps, w));
             const result: WindowResult = r.locked ? { ...failed(w, 'another dialpad-etl process is working on this window'), status: 'skipped' } : r.value;
             opts.onWindowDone?.(result);
             return result;
           } catch (err) {
             const e = coerceError(err);
-            deps.logger.error({ stream: w.stream.name, window: `${w.window.start}..${w.window.end}`, err: e }, 'window failed');
+            deps.logger.error({ stream: w.stream.name, window: describe(w), err: e }, 'window failed');
             const result = failed(w, e.message);
             opts.onWindowDone?.(result);
             return result;
@@ -113,11 +160,12 @@ export async function runPass(deps: ExportRunDeps, plans: ReadonlyArray<StreamPl
       error = plan.unavailable;
     } else if (failures.length > 0) {
       status = 'failed';
-      error = `${failures.length} of ${windows.length} window(s) failed; first: ${failures[0]!.window.start}..${failures[0]!.window.end}: ${failures[0]!.error}`;
+      const f = failures[0]!;
+      error = `${failures.length} of ${windows.length} window(s) failed; first${f.window.start ? ` ${f.window.start}..${f.window.end}` : ''}: ${f.error}`;
     } else status = skipped.length > 0 && skipped.length === windows.length ? 'skipped' : 'succeeded';
     if (status === 'failed') await recordStreamFailure(deps.db, plan.stream.name, deps.runId, error!);
     else if (status === 'succeeded' || plan.windows.length === 0) {
-      const watermark = opts.mode === 'sync' && skipped.length === 0 && plan.unavailable === null ? plan.end : null;
+      const watermark = opts.mode === 'sync' && skipped.length === 0 && plan.unavailable === null && plan.stream.kind !== 'directory' ? plan.end : null;
       await recordStreamSuccess(deps.db, plan.stream.name, deps.runId, rows, watermark);
     }
     outcomes.push({ stream: plan.stream.name, status, windows, rows, quarantined, posts, error });
@@ -125,6 +173,41 @@ export async function runPass(deps: ExportRunDeps, plans: ReadonlyArray<StreamPl
   return outcomes;
 }
 
+function runWindow(deps: ExportRunDeps, w: PlannedWindow): Promise<WindowResult> {
+  switch (w.kind) {
+    case 'export':
+      return runExportWindow(deps, w.stream, w.window, w.target);
+    case 'api':
+      return runApiWindow(deps, w.stream, w.window);
+    case 'directory':
+      return runDirectory(deps, w.stream);
+  }
+}
+
+function lockName(w: PlannedWindow): string {
+  switch (w.kind) {
+    case 'export':
+      return `export|${w.stream.name}|${w.window.start}|${w.window.end}|${w.target}`;
+    case 'api':
+      return `api|${w.stream.name}|${w.window.startUtc}|${w.window.endUtc}`;
+    case 'directory':
+      return `directory|${w.stream.name}`;
+  }
+}
+
+export function describe(w: PlannedWindow): string {
+  switch (w.kind) {
+    case 'export':
+      return `${w.window.start}..${w.window.end}${w.target ? ` target ${w.target}` : ''}`;
+    case 'api':
+      return `${w.window.startUtc}..${w.window.endUtc}`;
+    case 'directory':
+      return 'full refresh';
+  }
+}
+
 function failed(w: PlannedWindow, error: string): WindowResult {
-  return { stream: w.stream.name, window: w.window, target: w.target, status: 'failed', exportId: null, posts: 0, rows: null, error };
+  const window: DateWindow =
+    w.kind === 'export' ? w.window : w.kind === 'api' ? { start: w.window.startUtc, end: w.window.endUtc, timezone: 'UTC' } : { start: '', end: '', timezone: 'UTC' };
+  return { stream: w.stream.name, window, target: w.kind === 'export' ? w.target : '', status: 'failed', exportId: null, posts: 0, rows: null, error };
 }

@@ -148,3 +148,6 @@ export function toBool(value: unknown): boolean | null {
 function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
+
+/** A row ready for a table: column name → JS value (string, number, boolean, null, string[], or an object for jsonb). */
+export type Row = Readonly<Record<string, unknown>>;

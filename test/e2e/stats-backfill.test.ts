@@ -96,7 +96,7 @@ describe('backfill of every stats stream', () => {
     const downloads = sim.log.filter((l) => l.host === 'download');
     expect(downloads.length).toBeGreaterThan(0);
     expect(downloads.every((l) => l.authorization === null)).toBe(true);
-    const posts = sim.log.filter((l) => l.operationId === 'stats.create');
+    const posts = sim.log.filter((l) => (l.operationId === 'stats.create' || l.operationId === 'scorecards.export.create') && l.status === 200);
     const ledger = await query<{ status: string; n: string }>(db.url, `select status, count(*) as n from dialpad_etl.export_requests group by status`);
     expect(ledger).toEqual([{ status: 'loaded', n: String(posts.length) }]);
     // Lineage: every row points at a loaded export of its stream.
