@@ -8,6 +8,7 @@ import { OPERATIONS } from '../src/extract/endpoints.js';
 import { planStream, type PlanOptions, type StreamPlan } from '../src/streams/run-pass.js';
 import { parseLocalDate, todayIn } from '../src/windows.js';
 import { executePlans, selectStreams, type PassSummary } from './passes.js';
+import type { Progress } from './progress.js';
 
 export interface BackfillOptions {
   readonly from: string;
@@ -16,6 +17,7 @@ export interface BackfillOptions {
   readonly force?: boolean;
   readonly now?: Date;
   readonly signal?: AbortSignal;
+  readonly progress?: Progress;
 }
 
 function planOptions(app: App, opts: BackfillOptions): PlanOptions {
@@ -44,7 +46,7 @@ export async function planBackfill(app: App, opts: BackfillOptions): Promise<Rea
 
 export async function runBackfill(app: App, opts: BackfillOptions): Promise<PassSummary> {
   const o = planOptions(app, opts);
-  return executePlans(app, 'backfill', selectStreams(opts.streams), (s) => planStream(app.database, s, o), { from: opts.from, to: opts.to, streams: opts.streams ?? null, force: opts.force === true }, opts.signal);
+  return executePlans(app, 'backfill', selectStreams(opts.streams), (s) => planStream(app.database, s, o), { from: opts.from, to: opts.to, streams: opts.streams ?? null, force: opts.force === true }, opts.signal, opts.progress);
 }
 
 /** The --dry-run report: windows per stream, requests per rate-limited operation, time under the current budget. */

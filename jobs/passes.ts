@@ -7,7 +7,9 @@ import type { App } from '../src/app.js';
 import { finishRun, startRun } from '../src/load/runs.js';
 import { STREAMS, STREAM_NAMES } from '../src/streams/index.js';
 import type { StreamDefinition } from '../src/streams/define-stream.js';
+import type { WindowResult } from '../src/streams/run-export.js';
 import { runPass, type StreamOutcome, type StreamPlan } from '../src/streams/run-pass.js';
+import type { Progress } from './progress.js';
 
 export function selectStreams(names: ReadonlyArray<string> | undefined): ReadonlyArray<StreamDefinition> {
   if (names === undefined || names.length === 0) return STREAMS;
@@ -43,6 +45,7 @@ export async function executePlans(
   plan: (stream: StreamDefinition) => Promise<StreamPlan>,
   args: unknown,
   signal?: AbortSignal,
+  progress?: Progress,
 ): Promise<PassSummary> {
   const { db } = app.database;
   const runId = await startRun(db, command, streams.map((s) => s.name), args);
@@ -57,7 +60,11 @@ export async function executePlans(
     const outcomes = await runPass(
       { db, pool: app.database.pool, client: app.client!, config: app.config, logger: log, runId, ...(signal ? { signal } : {}) },
       phases,
-      { concurrency: app.config.concurrency, mode: command },
+      {
+        concurrency: app.config.concurrency,
+        mode: command,
+        ...(progress ? { onPlans: (p: ReadonlyArray<StreamPlan>) => progress.onPlans(p), onWindowDone: (r: WindowResult) => progress.onWindowDone(r) } : {}),
+      },
     );
     const rows = outcomes.reduce((n, o) => n + o.rows, 0);
     const failed = outcomes.filter((o) => o.status === 'failed');
@@ -75,6 +82,8 @@ export async function executePlans(
   } catch (err) {
     await finishRun(db, runId, 'failed', 0, coerceError(err).message).catch(() => {});
     throw err;
+  } finally {
+    progress?.stop();
   }
 }
 

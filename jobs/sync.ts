@@ -23,6 +23,8 @@ export async function runSync(app: App, opts: SyncOptions): Promise<PassSummary>
   const plan = async (stream: StreamDefinition): Promise<StreamPlan> => {
     const watermark = await getWatermark(app.database.db, stream.name);
     const from = watermark === null ? addDays(today, -config.initialDays) : addDays(watermark, -config.lookbackDays);
+    // Exports end yesterday: with no lookback and a watermark at today there is nothing to read yet.
+    if (from > yesterday && stream.kind === 'export') return { stream, windows: [], alreadyLoaded: 0, unavailable: null, end: today };
     return planStream(app.database, stream, {
       from: from > yesterday ? yesterday : from,
       toInclusive: yesterday,

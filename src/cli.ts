@@ -8,11 +8,14 @@ import { parse as parseDotenv } from 'dotenv';
 import { describePlan, planBackfill, runBackfill } from '../jobs/backfill.js';
 import { parseStreamList, printSummary, type PassSummary } from '../jobs/passes.js';
 import { collectStatus, formatStatus } from '../jobs/status.js';
+import { createProgress } from '../jobs/progress.js';
+import { runSchedule } from '../jobs/schedule.js';
 import { runSync } from '../jobs/sync.js';
 import { createApp, type App } from './app.js';
 import { ENV_DOCS, loadConfig, type Config } from './config.js';
 import { ConfigError, coerceError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
+import { EmbeddedPostgresError } from './load/embedded-postgres.js';
 import { STREAMS } from './streams/index.js';
 
 export interface CliIo {
@@ -38,7 +41,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    io.stderr.write(`\n${sig}: stopping after the work in flight; open exports stay in the ledger and the next run resumes them (${sig} again to quit now)\n`);
+    io.stderr.write(`\n${sig}: stopping; open exports stay in the ledger and the next run resumes them (${sig} again to quit now)\n`);
     controller.abort(new Error(`received ${sig}`));
   };
   process.on('SIGINT', onSignal);
@@ -48,7 +51,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     const config = loadConfig(environment(io));
     const logger = createLogger({
       level: config.logLevel,
-      pretty: (io.stderr as NodeJS.WriteStream).isTTY === true && io.env['CI'] === undefined,
+      pretty: isInteractive(io),
       secrets: config.apiKey ? [config.apiKey] : [],
     });
     const app = await createApp(config, logger, { requireApiKey });
@@ -96,7 +99,8 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
           io.stdout.write(describePlan(app, await planBackfill(app, opts)) + '\n');
           return EXIT_OK;
         }
-        return finish(await runBackfill(app, opts));
+        const progress = createProgress({ interactive: isInteractive(io), logger: app.logger, stream: io.stderr });
+        return finish(await runBackfill(app, { ...opts, progress }));
       });
     });
 
@@ -107,6 +111,15 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     .action(async (o: { streams?: string }) => {
       const streams = parseStreamList(o.streams);
       exitCode = await withApp(true, async (app) => finish(await runSync(app, { ...(streams ? { streams } : {}), signal: controller.signal })));
+    });
+
+  program
+    .command('schedule')
+    .description('long-running: incremental passes on cron schedules per stream family (see DIALPAD_SCHEDULE_*); SIGTERM stops cleanly')
+    .option('--streams <list>', 'comma-separated stream names (default: all)')
+    .action(async (o: { streams?: string }) => {
+      const streams = parseStreamList(o.streams);
+      exitCode = await withApp(true, (app) => runSchedule(app, { signal: controller.signal, ...(streams ? { streams } : {}) }));
     });
 
   program
@@ -133,7 +146,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT_OK;
       return EXIT_USAGE;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof EmbeddedPostgresError) {
       io.stderr.write(`dialpad-etl: ${err.message}\n`);
       return EXIT_USAGE;
     }
@@ -144,6 +157,10 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function isInteractive(io: CliIo): boolean {
+  return (io.stderr as NodeJS.WriteStream).isTTY === true && io.env['CI'] === undefined;
 }
 
 function dateArg(value: string): string {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { IANAZone } from 'luxon';
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { OPERATIONS, type OperationId, type RateLimit } from './extract/endpoints.js';
@@ -36,6 +37,11 @@ export const ENV_DOCS: ReadonlyArray<{ readonly name: string; readonly default: 
   { name: 'DIALPAD_SYNC_INITIAL_DAYS', default: '7', doc: 'A stream with no watermark yet: the first sync reads this many days back.' },
   { name: 'DIALPAD_ETL_CONCURRENCY', default: '4', doc: 'Export windows worked on at once (polling overlaps; the POST budget is separate).' },
   { name: 'DIALPAD_ETL_COPY_PARALLELISM', default: '2', doc: 'Parallel COPY streams per export load.' },
+  { name: 'DIALPAD_SCHEDULE_EXPORTS', default: '17 * * * *', doc: 'schedule: cron expression (node-cron, in DIALPAD_TIMEZONE) for the stats and scorecards exports.' },
+  { name: 'DIALPAD_SCHEDULE_API', default: '*/15 * * * *', doc: 'schedule: cron expression for WFM metrics and digital sessions.' },
+  { name: 'DIALPAD_SCHEDULE_DIRECTORY', default: '5 4 * * *', doc: 'schedule: cron expression for the directory tables (offices, call centers, departments, users, company).' },
+  { name: 'DIALPAD_SCHEDULE_BACKOFF_BASE_MS', default: '900000', doc: 'schedule: a stream whose pass failed n times in a row waits base x 2^(n-1) before its next try.' },
+  { name: 'DIALPAD_SCHEDULE_BACKOFF_MAX_MS', default: '21600000', doc: 'schedule: cap of that wait.' },
   { name: 'DIALPAD_ETL_LOG_LEVEL', default: 'info', doc: 'pino level: trace, debug, info, warn, error, fatal, silent.' },
 ];
 
@@ -74,6 +80,15 @@ export interface Config {
   readonly concurrency: number;
   readonly copyParallelism: number;
   readonly logLevel: string;
+  readonly schedule: ScheduleConfig;
+}
+
+export interface ScheduleConfig {
+  readonly exports: string;
+  readonly api: string;
+  readonly directory: string;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
 }
 
 const posInt = (def: number) => z.coerce.number().int().positive().default(def);
@@ -103,6 +118,11 @@ const EnvSchema = z.object({
   DIALPAD_SYNC_INITIAL_DAYS: posInt(7),
   DIALPAD_ETL_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   DIALPAD_ETL_COPY_PARALLELISM: z.coerce.number().int().min(1).max(8).default(2),
+  DIALPAD_SCHEDULE_EXPORTS: z.string().refine(validCron, 'not a valid cron expression').default('17 * * * *'),
+  DIALPAD_SCHEDULE_API: z.string().refine(validCron, 'not a valid cron expression').default('*/15 * * * *'),
+  DIALPAD_SCHEDULE_DIRECTORY: z.string().refine(validCron, 'not a valid cron expression').default('5 4 * * *'),
+  DIALPAD_SCHEDULE_BACKOFF_BASE_MS: nonNegInt(900_000),
+  DIALPAD_SCHEDULE_BACKOFF_MAX_MS: nonNegInt(21_600_000),
   DIALPAD_ETL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -160,6 +180,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     concurrency: e.DIALPAD_ETL_CONCURRENCY,
     copyParallelism: e.DIALPAD_ETL_COPY_PARALLELISM,
     logLevel: e.DIALPAD_ETL_LOG_LEVEL,
+    schedule: Object.freeze({
+      exports: e.DIALPAD_SCHEDULE_EXPORTS,
+      api: e.DIALPAD_SCHEDULE_API,
+      directory: e.DIALPAD_SCHEDULE_DIRECTORY,
+      backoffBaseMs: e.DIALPAD_SCHEDULE_BACKOFF_BASE_MS,
+      backoffMaxMs: e.DIALPAD_SCHEDULE_BACKOFF_MAX_MS,
+    }),
   });
 }
 

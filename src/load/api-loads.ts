@@ -27,3 +27,14 @@ export async function loadedApiWindows(pool: pg.Pool, stream: string): Promise<R
   );
   return new Set(rows.map((r) => `${r.s}|${r.e}`));
 }
+
+/** True when this window (null: a full refresh) of the stream was loaded at or after `since` (database time). */
+export async function apiLoadedSince(pool: pg.Pool, stream: string, window: { readonly startUtc: string; readonly endUtc: string } | null, since: Date): Promise<boolean> {
+  const { rows } = await pool.query(
+    `select 1 from dialpad_etl.api_loads
+      where stream = $1 and status = 'loaded' and finished_at >= $4
+        and window_start is not distinct from $2::timestamptz and window_end is not distinct from $3::timestamptz limit 1`,
+    [stream, window?.startUtc ?? null, window?.endUtc ?? null, since],
+  );
+  return rows.length > 0;
+}

@@ -164,3 +164,23 @@ export async function loadedWindows(db: Db, stream: string): Promise<ReadonlySet
   const rows = await db.selectFrom(T).select(['window_start', 'window_end', 'target']).where('stream', '=', stream).where('status', '=', 'loaded').execute();
   return new Set(rows.map((r) => `${r.window_start}|${r.window_end}|${r.target}`));
 }
+
+/** True when another process loaded this exact window at or after `since` (database time). */
+export async function exportLoadedSince(db: Db, k: ExportKey, since: Date): Promise<boolean> {
+  const r = await db
+    .selectFrom(T)
+    .select('id')
+    .where('stream', '=', k.stream)
+    .where('window_start', '=', k.windowStart)
+    .where('window_end', '=', k.windowEnd)
+    .where('target', '=', k.target)
+    .where('status', '=', 'loaded')
+    .where('loaded_at', '>=', since)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+export async function databaseNow(db: Db): Promise<Date> {
+  const r = await sql<{ now: Date }>`select now() as now`.execute(db);
+  return r.rows[0]!.now;
+}

@@ -20,3 +20,30 @@ export async function withTryLock<T>(pool: pg.Pool, name: string, fn: () => Prom
     client.release();
   }
 }
+
+/**
+ * Runs `fn` under the lock named `name`, waiting (polling every `pollMs`, abortable) while another session holds
+ * it: a window another process is working on is waited for, then the caller can see it loaded and skip it.
+ */
+export async function withLock<T>(
+  pool: pg.Pool,
+  name: string,
+  fn: () => Promise<T>,
+  opts: { readonly signal?: AbortSignal; readonly pollMs?: number; readonly onWait?: () => void } = {},
+): Promise<T> {
+  let waited = false;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const r = await withTryLock(pool, name, fn);
+    if (!r.locked) return r.value;
+    if (!waited) opts.onWait?.();
+    waited = true;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, opts.pollMs ?? 1000);
+      opts.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(opts.signal!.reason as Error);
+      }, { once: true });
+    });
+  }
+}

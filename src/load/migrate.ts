@@ -7,11 +7,13 @@ import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kys
 import * as m0001 from '../../migrations/2026_11_26_0001_bookkeeping.js';
 import * as m0002 from '../../migrations/2026_11_26_0002_stats_tables.js';
 import * as m0003 from '../../migrations/2026_11_26_0003_other_sources.js';
+import * as m0004 from '../../migrations/2026_11_26_0004_operations.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '2026_11_26_0001_bookkeeping': m0001,
   '2026_11_26_0002_stats_tables': m0002,
   '2026_11_26_0003_other_sources': m0003,
+  '2026_11_26_0004_operations': m0004,
 });
 
 export interface MigrateResult {

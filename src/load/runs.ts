@@ -34,6 +34,7 @@ export async function recordStreamSuccess(db: Db, stream: string, runId: string,
         last_success_at: sql`now()`,
         last_run_id: runId,
         rows_last_run: rows,
+        consecutive_failures: 0,
         updated_at: sql`now()`,
       }),
     )
@@ -43,7 +44,37 @@ export async function recordStreamSuccess(db: Db, stream: string, runId: string,
 export async function recordStreamFailure(db: Db, stream: string, runId: string, error: string): Promise<void> {
   await db
     .insertInto('dialpad_etl.stream_state')
-    .values({ stream, last_failure_at: sql`now()`, last_error: error, last_run_id: runId })
-    .onConflict((oc) => oc.column('stream').doUpdateSet({ last_failure_at: sql`now()`, last_error: error, last_run_id: runId, updated_at: sql`now()` }))
+    .values({ stream, last_failure_at: sql`now()`, last_error: error, last_run_id: runId, consecutive_failures: 1 })
+    .onConflict((oc) =>
+      oc.column('stream').doUpdateSet({
+        last_failure_at: sql`now()`,
+        last_error: error,
+        last_run_id: runId,
+        consecutive_failures: sql`dialpad_etl.stream_state.consecutive_failures + 1`,
+        updated_at: sql`now()`,
+      }),
+    )
     .execute();
+}
+
+/**
+ * Streams the scheduler should leave alone for now: after n failed passes in a row, wait base·2^(n-1) (capped) from
+ * the last failure before trying again.
+ */
+export async function streamsInBackoff(db: Db, baseMs: number, maxMs: number, now: Date = new Date()): Promise<ReadonlyMap<string, Date>> {
+  const rows = await db.selectFrom('dialpad_etl.stream_state').select(['stream', 'consecutive_failures', 'last_failure_at']).where('consecutive_failures', '>', 0).execute();
+  const out = new Map<string, Date>();
+  for (const r of rows) {
+    if (r.last_failure_at === null) continue;
+    const wait = Math.min(maxMs, baseMs * 2 ** (r.consecutive_failures - 1));
+    const until = new Date(new Date(r.last_failure_at).getTime() + wait);
+    if (until > now) out.set(r.stream, until);
+  }
+  return out;
+}
+
+/** When each stream's last successful pass ended. */
+export async function lastSuccesses(db: Db): Promise<ReadonlyMap<string, Date>> {
+  const rows = await db.selectFrom('dialpad_etl.stream_state').select(['stream', 'last_success_at']).where('last_success_at', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.stream, new Date(r.last_success_at!)]));
 }

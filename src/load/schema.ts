@@ -60,6 +60,7 @@ export interface StreamStateTable {
   last_error: string | null;
   last_run_id: Int8 | null;
   rows_last_run: Int8 | null;
+  consecutive_failures: Generated<number>;
   updated_at: Generated<Timestamp>;
 }
 

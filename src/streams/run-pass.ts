@@ -6,10 +6,10 @@
  */
 import pLimit from 'p-limit';
 import { coerceError } from '../errors.js';
-import { loadedApiWindows } from '../load/api-loads.js';
+import { apiLoadedSince, loadedApiWindows } from '../load/api-loads.js';
 import * as ledger from '../load/ledger.js';
-import { withTryLock } from '../load/locks.js';
-import { recordStreamFailure, recordStreamSuccess } from '../load/runs.js';
+import { withLock } from '../load/locks.js';
+import { lastSuccesses, recordStreamFailure, recordStreamSuccess } from '../load/runs.js';
 import { dateWindowToInstants, splitDateRange, splitInstantRange, type DateWindow, type InstantWindow, type LocalDate } from '../windows.js';
 import type { ApiStreamDefinition, DirectoryStreamDefinition, ExportStreamDefinition, StreamDefinition } from './define-stream.js';
 import { runApiWindow, runDirectory } from './run-api.js';
@@ -103,6 +103,8 @@ export interface PassOptions {
   /** 'sync' moves each stream's watermark to its plan's end when every window loaded; 'backfill' never does. */
   readonly mode: 'sync' | 'backfill';
   readonly onWindowDone?: (r: WindowResult) => void;
+  /** Called with each phase's plans before they run (progress totals). */
+  readonly onPlans?: (plans: ReadonlyArray<StreamPlan>) => void;
 }
 
 /**
@@ -115,14 +117,26 @@ export async function runPass(
   opts: PassOptions,
 ): Promise<ReadonlyArray<StreamOutcome>> {
   const outcomes: StreamOutcome[] = [];
+  // Database time: a window another process loads after this instant is not loaded again by this pass.
+  const startedAt = await ledger.databaseNow(deps.db);
+  // Read before any plan reads a watermark: see the cutoff comment in runPlans.
+  const lastSuccess = opts.mode === 'sync' ? await lastSuccesses(deps.db) : new Map<string, Date>();
   for (const phase of phases) {
     const plans = await phase();
-    outcomes.push(...(await runPlans(deps, plans, opts)));
+    opts.onPlans?.(plans);
+    const cutoffs = new Map(plans.map((p) => [p.stream.name, opts.mode === 'sync' ? (lastSuccess.get(p.stream.name) ?? new Date(0)) : startedAt]));
+    outcomes.push(...(await runPlans(deps, plans, opts, cutoffs)));
   }
   return outcomes;
 }
 
-async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, opts: PassOptions): Promise<ReadonlyArray<StreamOutcome>> {
+/**
+ * `cutoffs`: a window another process loaded after its stream's cutoff is not loaded again. Backfill: since this
+ * pass began. Sync: since the stream's last successful pass ended (read before the watermark was), so a concurrent
+ * scheduler's pass, whose watermark is not recorded yet, is not repeated, while the lookback still re-reads windows
+ * of earlier passes.
+ */
+async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, opts: PassOptions, cutoffs: ReadonlyMap<string, Date>): Promise<ReadonlyArray<StreamOutcome>> {
   const limit = pLimit(opts.concurrency);
   const perStream = plans.map((plan) =>
     Promise.all(
@@ -130,8 +144,17 @@ async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, o
         limit(async (): Promise<WindowResult> => {
           if (deps.signal?.aborted) return failed(w, 'interrupted before it started');
           try {
-            const r = await withTryLock(deps.pool, lockName(w), () => runWindow(deps, w));
-            const result: WindowResult = r.locked ? { ...failed(w, 'another dialpad-etl process is working on this window'), status: 'skipped' } : r.value;
+            const r = await withLock(
+              deps.pool,
+              lockName(w),
+              async () => ((await loadedSince(deps, w, cutoffs.get(w.stream.name)!)) ? null : runWindow(deps, w)),
+              {
+                ...(deps.signal ? { signal: deps.signal } : {}),
+                onWait: () => deps.logger.info({ stream: w.stream.name, window: describe(w) }, 'another dialpad-etl process is working on this window: waiting for it'),
+              },
+            );
+            // Loaded by another process during this pass: covered, so it counts as loaded (no rows of ours).
+            const result: WindowResult = r ?? { ...failed(w, null), status: 'loaded' };
             opts.onWindowDone?.(result);
             return result;
           } catch (err) {
@@ -163,7 +186,10 @@ async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, o
       const f = failures[0]!;
       error = `${failures.length} of ${windows.length} window(s) failed; first${f.window.start ? ` ${f.window.start}..${f.window.end}` : ''}: ${f.error}`;
     } else status = skipped.length > 0 && skipped.length === windows.length ? 'skipped' : 'succeeded';
-    if (status === 'failed') await recordStreamFailure(deps.db, plan.stream.name, deps.runId, error!);
+    // An interrupted pass (SIGTERM) is neither a failure to back off from nor a success that moves the watermark.
+    if (deps.signal?.aborted === true) {
+      /* not recorded */
+    } else if (status === 'failed') await recordStreamFailure(deps.db, plan.stream.name, deps.runId, error!);
     else if (status === 'succeeded' || plan.windows.length === 0) {
       const watermark = opts.mode === 'sync' && skipped.length === 0 && plan.unavailable === null && plan.stream.kind !== 'directory' ? plan.end : null;
       await recordStreamSuccess(deps.db, plan.stream.name, deps.runId, rows, watermark);
@@ -171,6 +197,17 @@ async function runPlans(deps: ExportRunDeps, plans: ReadonlyArray<StreamPlan>, o
     outcomes.push({ stream: plan.stream.name, status, windows, rows, quarantined, posts, error });
   }
   return outcomes;
+}
+
+function loadedSince(deps: ExportRunDeps, w: PlannedWindow, since: Date): Promise<boolean> {
+  switch (w.kind) {
+    case 'export':
+      return ledger.exportLoadedSince(deps.db, { stream: w.stream.name, windowStart: w.window.start, windowEnd: w.window.end, target: w.target }, since);
+    case 'api':
+      return apiLoadedSince(deps.pool, w.stream.name, w.window, since);
+    case 'directory':
+      return apiLoadedSince(deps.pool, w.stream.name, null, since);
+  }
 }
 
 function runWindow(deps: ExportRunDeps, w: PlannedWindow): Promise<WindowResult> {
@@ -206,7 +243,7 @@ export function describe(w: PlannedWindow): string {
   }
 }
 
-function failed(w: PlannedWindow, error: string): WindowResult {
+function failed(w: PlannedWindow, error: string | null): WindowResult {
   const window: DateWindow =
     w.kind === 'export' ? w.window : w.kind === 'api' ? { start: w.window.startUtc, end: w.window.endUtc, timezone: 'UTC' } : { start: '', end: '', timezone: 'UTC' };
   return { stream: w.stream.name, window, target: w.kind === 'export' ? w.target : '', status: 'failed', exportId: null, posts: 0, rows: null, error };
