@@ -8,6 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { describePlan, planBackfill, runBackfill } from '../jobs/backfill.js';
 import { parseStreamList, printSummary, type PassSummary } from '../jobs/passes.js';
 import { collectStatus, formatStatus } from '../jobs/status.js';
+import { runDemo } from '../jobs/demo.js';
 import { createProgress } from '../jobs/progress.js';
 import { runSchedule } from '../jobs/schedule.js';
 import { runSync } from '../jobs/sync.js';
@@ -120,6 +121,13 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     .action(async (o: { streams?: string }) => {
       const streams = parseStreamList(o.streams);
       exitCode = await withApp(true, (app) => runSchedule(app, { signal: controller.signal, ...(streams ? { streams } : {}) }));
+    });
+
+  program
+    .command('demo')
+    .description('the whole pipeline on SIMULATED data: a built-in Dialpad simulator on 127.0.0.1, a separate embedded database, 14 days of every stream, then status and example SQL')
+    .action(async () => {
+      exitCode = await runDemo({ env: environment(io), stdout: io.stdout, stderr: io.stderr, signal: controller.signal });
     });
 
   program

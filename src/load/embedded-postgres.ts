@@ -715,7 +715,13 @@ function makeServer(
         onLog('embedded PostgreSQL already stopped (or restarted by someone else); nothing to stop');
         return;
       }
-      const others = await countOtherClients(presence, port);
+      // Backends of connections this process just closed (pool.end() does not wait for the server side) linger for
+      // a few milliseconds: give them up to 2 s to go before deciding that someone else is connected.
+      let others = await countOtherClients(presence, port);
+      for (let i = 0; others > 0 && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        others = await countOtherClients(presence, port);
+      }
       if (others > 0) {
         onLog(`leaving embedded PostgreSQL (pid ${info.pid}, port ${port}) running: ${others} other client(s) connected`);
         return;
