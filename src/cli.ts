@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parse as parseDotenv } from 'dotenv';
 import { describePlan, planBackfill, runBackfill } from '../jobs/backfill.js';
-import { parseStreamList, printSummary, type PassSummary } from '../jobs/passes.js';
+import { parseStreamList, printSummary, selectStreams, type PassSummary } from '../jobs/passes.js';
 import { collectStatus, formatStatus } from '../jobs/status.js';
 import { runDemo } from '../jobs/demo.js';
 import { createProgress } from '../jobs/progress.js';
@@ -69,8 +69,8 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
 
   const program = new Command('dialpad-etl')
     .description('Keeps a Postgres warehouse in sync with Dialpad analytics.')
-    .showHelpAfterError()
     .exitOverride()
+    // Usage errors are one line ("error: …"); --help shows the rest.
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', `\nStreams: ${STREAMS.map((s) => s.name).join(', ')}\nEnvironment (also read from .env):\n${ENV_DOCS.map((d) => `  ${d.name.padEnd(32)} ${d.doc}`).join('\n')}\n`);
 
@@ -94,6 +94,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     .option('--force', 're-read windows the ledger shows loaded')
     .action(async (o: { from: string; to: string; streams?: string; dryRun?: boolean; force?: boolean }) => {
       const streams = parseStreamList(o.streams);
+      selectStreams(streams); // unknown names are a usage error before anything else
       exitCode = await withApp(o.dryRun !== true, async (app) => {
         const opts = { from: o.from, to: o.to, ...(streams ? { streams } : {}), force: o.force === true, signal: controller.signal };
         if (o.dryRun === true) {
@@ -111,6 +112,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     .option('--streams <list>', 'comma-separated stream names (default: all)')
     .action(async (o: { streams?: string }) => {
       const streams = parseStreamList(o.streams);
+      selectStreams(streams);
       exitCode = await withApp(true, async (app) => finish(await runSync(app, { ...(streams ? { streams } : {}), signal: controller.signal })));
     });
 
@@ -120,6 +122,7 @@ export async function main(argv: ReadonlyArray<string>, io: CliIo = { env: proce
     .option('--streams <list>', 'comma-separated stream names (default: all)')
     .action(async (o: { streams?: string }) => {
       const streams = parseStreamList(o.streams);
+      selectStreams(streams);
       exitCode = await withApp(true, (app) => runSchedule(app, { signal: controller.signal, ...(streams ? { streams } : {}) }));
     });
 
