@@ -21,6 +21,16 @@ interface Counter {
   rows: number;
 }
 
+/** Counts one finished window; returns its stream's counter (undefined for a stream not planned). */
+function tally(counters: Map<string, Counter>, r: WindowResult): Counter | undefined {
+  const c = counters.get(r.stream);
+  if (!c) return undefined;
+  c.done++;
+  if (r.status === 'failed') c.failed++;
+  c.rows += r.rows ? r.rows.inserted + r.rows.updated : 0;
+  return c;
+}
+
 export function createProgress(opts: { readonly interactive: boolean; readonly logger: Logger; readonly stream: NodeJS.WritableStream; readonly intervalMs?: number }): Progress {
   const counters = new Map<string, Counter>();
   const startedAt = Date.now();
@@ -45,12 +55,8 @@ export function createProgress(opts: { readonly interactive: boolean; readonly l
         }
       },
       onWindowDone(r) {
-        const c = counters.get(r.stream);
-        if (!c) return;
-        c.done++;
-        if (r.status === 'failed') c.failed++;
-        c.rows += r.rows ? r.rows.inserted + r.rows.updated : 0;
-        bars.get(r.stream)?.update(c.done, { rows: c.rows, failed: c.failed });
+        const c = tally(counters, r);
+        if (c) bars.get(r.stream)?.update(c.done, { rows: c.rows, failed: c.failed });
       },
       stop() {
         multi.stop();
@@ -76,12 +82,8 @@ export function createProgress(opts: { readonly interactive: boolean; readonly l
       report();
     },
     onWindowDone(r) {
-      const c = counters.get(r.stream);
-      if (!c) return;
-      c.done++;
-      if (r.status === 'failed') c.failed++;
-      c.rows += r.rows ? r.rows.inserted + r.rows.updated : 0;
-      if (c.done === c.total) opts.logger.info({ stream: r.stream, windows: c.total, rows: c.rows, failed: c.failed }, 'stream windows done');
+      const c = tally(counters, r);
+      if (c && c.done === c.total) opts.logger.info({ stream: r.stream, windows: c.total, rows: c.rows, failed: c.failed }, 'stream windows done');
     },
     stop() {
       clearInterval(timer);
