@@ -26,7 +26,9 @@ let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
 const t0 = performance.now();
 const body = await client.download(url);
-const result = await loadCsv({ pool: handle.pool, logger, parallelism: Number(parallelism) }, {
+// BENCH_CHUNK_MB: staging table size (loadCsv's chunkBytes), for tuning; default: loadCsv's own.
+const chunkBytes = process.env['BENCH_CHUNK_MB'] ? Number(process.env['BENCH_CHUNK_MB']) * 1024 * 1024 : undefined;
+const result = await loadCsv({ pool: handle.pool, logger, parallelism: Number(parallelism), ...(chunkBytes ? { chunkBytes } : {}) }, {
   spec: tableSpecOf(calls),
   stream: 'calls',
   exportId: '1',
