@@ -3,7 +3,6 @@
  * open exports in the ledger, quarantined rows; and the rate budget used in the current window. The same facts are
  * in the view dialpad_etl.stream_status for BI tools.
  */
-import { sql } from 'kysely';
 import type { App } from '../src/app.js';
 import { OPERATIONS } from '../src/extract/endpoints.js';
 import { STREAM_NAMES } from '../src/streams/index.js';
@@ -54,7 +53,6 @@ export async function collectStatus(app: App): Promise<StatusReport> {
   for (const op of [OPERATIONS.statsCreate.id, 'global']) {
     for (const u of await app.budget.usage(op)) rate_budget.push({ operation_id: op, used: u.used, limit: u.limit.count, window_seconds: u.limit.windowMs / 1000 });
   }
-  void sql;
   return { streams, rate_budget };
 }
 
