@@ -74,14 +74,26 @@ export async function dropStage(pool: pg.Pool, stage: Stage): Promise<void> {
   if (stage.tables.length > 0) await pool.query(`drop table if exists ${stage.tables.join(', ')}`);
 }
 
-/** Drops staging tables older than `olderThanHours` (left by killed processes). */
+/**
+ * Drops staging tables left by killed processes. A staging table is named after the ledger row that owns it
+ * (`stage_<export id>_<n>`, `stage_api_<api load id>_<n>`); it is stale when that row is no longer open
+ * ('downloading' / 'running'), or has not moved for `olderThanHours`. Tables of loads in flight in other processes
+ * are left alone, so any command may run this at start.
+ */
 export async function dropStaleStages(pool: pg.Pool, olderThanHours = 24): Promise<number> {
   const { rows } = await pool.query<{ name: string }>(
-    `select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       left join pg_stat_user_tables s on s.relid = c.oid
-      where n.nspname = $1 and c.relname like 'stage\\_%' and c.relkind = 'r'
-        and coalesce(greatest(s.last_analyze, s.last_autoanalyze), now() - interval '100 years') < now() - make_interval(hours => $2)`,
+    `with stages as (
+       select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
+              substring(c.relname from '^stage_api_([0-9]+)_[0-9]+$')::bigint as api_id,
+              substring(c.relname from '^stage_([0-9]+)_[0-9]+$')::bigint as export_id
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = $1 and c.relname like 'stage\\_%' and c.relkind = 'r'
+     )
+     select s.name from stages s
+      where not exists (select 1 from ${ETL_SCHEMA}.export_requests e
+                         where e.id = s.export_id and e.status = 'downloading' and e.updated_at > now() - make_interval(hours => $2))
+        and not exists (select 1 from ${ETL_SCHEMA}.api_loads a
+                         where a.id = s.api_id and a.status = 'running' and a.started_at > now() - make_interval(hours => $2))`,
     [ETL_SCHEMA, olderThanHours],
   );
   for (const r of rows) await pool.query(`drop table if exists ${r.name}`);
